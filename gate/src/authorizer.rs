@@ -210,3 +210,6 @@ pub fn userinfo_claims(claims: &VerifiedClaims) -> Value {
     }
     Value::Object(out)
 }
+
+#[cfg(test)]
+mod tests;

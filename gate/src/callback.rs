@@ -345,3 +345,6 @@ impl Granted {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;

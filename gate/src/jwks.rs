@@ -1,7 +1,8 @@
 //! Google's signing keys, cached the way Google asks: for `Cache-Control: max-age`.
 //!
 //! - An unknown `kid` triggers one refetch (keys rotate), rate-limited so a flood of forged
-//!   `kid`s costs at most one JWKS request per interval.
+//!   `kid`s costs at most one JWKS request per interval. Refreshing stale keys is rate-limited
+//!   separately, so a failing Google is not asked on every request either.
 //! - When a refresh fails, the cached keys keep serving: Google being down must not sign
 //!   everybody out. With no keys at all (cold start while Google is down) verification fails
 //!   closed.
@@ -23,7 +24,7 @@ use crate::http_client::HttpClient;
 pub const DEFAULT_MAX_AGE_SECONDS: u64 = 300;
 /// Upper bound on how long keys are trusted without asking again.
 pub const MAX_MAX_AGE_SECONDS: u64 = 24 * 3600;
-/// At most one refetch per this many seconds, whatever triggers it.
+/// At most one unknown-`kid` refetch, and one stale-key refresh attempt, per this many seconds.
 pub const DEFAULT_REFETCH_INTERVAL_SECONDS: u64 = 10;
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -48,7 +49,15 @@ struct KeySet {
 #[derive(Default)]
 struct FetchLog {
     last_attempt: Option<u64>,
+    last_unknown_kid_refetch: Option<u64>,
     last_error: Option<String>,
+}
+
+/// Why keys are fetched; each reason has its own rate limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    Stale,
+    UnknownKid,
 }
 
 pub struct JwksCache<H, C> {
@@ -82,13 +91,14 @@ impl<H: HttpClient, C: Clock> JwksCache<H, C> {
         if self.keys.read().await.fresh_until > self.clock.now() {
             return Ok(());
         }
-        self.refresh().await;
+        self.refresh(Trigger::Stale).await;
         self.unavailable_unless_loaded().await
     }
 
+    /// The cached key for `kid`, and whether the cached set is fresh.
     async fn cached(&self, kid: &str) -> (Option<Arc<DecodingKey>>, bool) {
         let keys = self.keys.read().await;
-        let fresh = keys.fresh_until > self.clock.now();
+        let fresh = keys.fresh_until > self.clock.now() && !keys.keys.is_empty();
         (keys.keys.get(kid).cloned(), fresh)
     }
 
@@ -103,14 +113,19 @@ impl<H: HttpClient, C: Clock> JwksCache<H, C> {
     }
 
     /// One rate-limited, single-flight fetch; failures keep the old keys.
-    async fn refresh(&self) {
+    async fn refresh(&self, trigger: Trigger) {
         let mut log = self.fetches.lock().await;
         let now = self.clock.now();
-        if log
-            .last_attempt
-            .is_some_and(|last| now < last.saturating_add(self.refetch_interval))
-        {
+        let recent = |at: Option<u64>| at.is_some_and(|at| now < at.saturating_add(self.refetch_interval));
+        let limited = match trigger {
+            Trigger::Stale => recent(log.last_attempt),
+            Trigger::UnknownKid => recent(log.last_unknown_kid_refetch),
+        };
+        if limited {
             return;
+        }
+        if trigger == Trigger::UnknownKid {
+            log.last_unknown_kid_refetch = Some(now);
         }
         log.last_attempt = Some(now);
         match self.fetch().await {
@@ -157,10 +172,13 @@ impl<H: HttpClient, C: Clock> JwksCache<H, C> {
 impl<H: HttpClient, C: Clock> KeySource for JwksCache<H, C> {
     async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
         let (key, fresh) = self.cached(kid).await;
-        if let (Some(key), true) = (&key, fresh) {
-            return Ok(key.clone());
+        match (key, fresh) {
+            (Some(key), true) => return Ok(key),
+            // A fresh set without this kid: rotation, or a forged kid.
+            (None, true) => self.refresh(Trigger::UnknownKid).await,
+            // Nothing cached yet, or the cache aged out.
+            (_, false) => self.refresh(Trigger::Stale).await,
         }
-        self.refresh().await;
         if let (Some(key), _) = self.cached(kid).await {
             return Ok(key);
         }

@@ -40,3 +40,5 @@ pub mod token_request;
 
 #[cfg(test)]
 mod fake_http;
+#[cfg(test)]
+mod test_support;

@@ -36,7 +36,7 @@ async fn rotated_kid_triggers_one_refetch_then_succeeds() {
     let old = TestKey::generate("old");
     let new = TestKey::generate("new");
     serve(&http, &[&old], 3600);
-    let cache = cache(&http, &clock).with_refetch_interval(0);
+    let cache = cache(&http, &clock);
     cache.key("old").await.unwrap();
     serve(&http, &[&new, &old], 3600);
     cache.key("new").await.unwrap();
@@ -50,7 +50,6 @@ async fn unknown_kid_storm_is_rate_limited() {
     serve(&http, &[&key], 3600);
     let cache = cache(&http, &clock);
     cache.key("k1").await.unwrap();
-    clock.advance(DEFAULT_REFETCH_INTERVAL_SECONDS);
     for n in 0..100 {
         assert_eq!(
             cache.key(&format!("forged-{n}")).await.unwrap_err(),
@@ -147,4 +146,34 @@ fn max_age_parsing() {
     assert_eq!(max_age("Max-Age = 5"), Some(5));
     assert_eq!(max_age("no-cache"), None);
     assert_eq!(max_age("max-age=soon"), None);
+}
+
+#[tokio::test]
+async fn unknown_kid_refetches_again_after_the_interval() {
+    let (http, clock) = (FakeHttp::default(), ManualClock::at(1_000));
+    let key = TestKey::generate("k1");
+    serve(&http, &[&key], 3600);
+    let cache = cache(&http, &clock);
+    cache.key("k1").await.unwrap();
+    assert!(cache.key("forged").await.is_err());
+    assert!(cache.key("forged").await.is_err());
+    assert_eq!(http.calls(URL), 2);
+    clock.advance(DEFAULT_REFETCH_INTERVAL_SECONDS);
+    assert!(cache.key("forged").await.is_err());
+    assert_eq!(http.calls(URL), 3);
+}
+
+#[tokio::test]
+async fn failing_refresh_of_stale_keys_is_rate_limited() {
+    let (http, clock) = (FakeHttp::default(), ManualClock::at(1_000));
+    let key = TestKey::generate("k1");
+    serve(&http, &[&key], 60);
+    let cache = cache(&http, &clock);
+    cache.key("k1").await.unwrap();
+    http.answer(URL, 503, "down", None);
+    clock.advance(120);
+    for _ in 0..50 {
+        cache.key("k1").await.unwrap();
+    }
+    assert_eq!(http.calls(URL), 2, "one failed refresh attempt, stale key served 50 times");
 }
