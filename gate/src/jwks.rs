@@ -116,7 +116,8 @@ impl<H: HttpClient, C: Clock> JwksCache<H, C> {
     async fn refresh(&self, trigger: Trigger) {
         let mut log = self.fetches.lock().await;
         let now = self.clock.now();
-        let recent = |at: Option<u64>| at.is_some_and(|at| now < at.saturating_add(self.refetch_interval));
+        let recent =
+            |at: Option<u64>| at.is_some_and(|at| now < at.saturating_add(self.refetch_interval));
         let limited = match trigger {
             Trigger::Stale => recent(log.last_attempt),
             Trigger::UnknownKid => recent(log.last_unknown_kid_refetch),

@@ -36,6 +36,13 @@ pub struct SsmStore {
 }
 
 impl SsmStore {
+    /// A store around a client configured elsewhere (tests point one at a local emulator).
+    pub fn with_client(client: aws_sdk_ssm::Client) -> Self {
+        Self {
+            client: OnceCell::new_with(Some(client)),
+        }
+    }
+
     async fn client(&self) -> &aws_sdk_ssm::Client {
         self.client
             .get_or_init(|| async {

@@ -303,7 +303,9 @@ pub fn normalize_host(value: &str, field: &str) -> Result<String, PolicyError> {
 }
 
 fn is_host_name(name: &str) -> bool {
-    matches!(name, "[::1]" | "localhost") || is_domain(name) || name.parse::<std::net::Ipv4Addr>().is_ok()
+    matches!(name, "[::1]" | "localhost")
+        || is_domain(name)
+        || name.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
 /// `local@domain` with exactly one `@` and a valid domain → (lower-cased email, domain).

@@ -36,7 +36,12 @@ impl World {
     pub fn new() -> Self {
         let key = TestKey::generate("google-key-1");
         let http = FakeHttp::default();
-        http.answer(GOOGLE_JWKS_URL, 200, jwks(&[&key]).to_string(), Some("public, max-age=3600"));
+        http.answer(
+            GOOGLE_JWKS_URL,
+            200,
+            jwks(&[&key]).to_string(),
+            Some("public, max-age=3600"),
+        );
         let google_json = json!({"web": {
             "client_id": CLIENT_ID, "project_id": "p", "client_secret": GOOGLE_SECRET,
             "auth_uri": "https://accounts.google.com/o/oauth2/auth",
@@ -46,7 +51,12 @@ impl World {
         let store = MemoryStore::default()
             .with("/streamlit/oauth", &google_json.to_string())
             .with(SECRET_PARAM, GATE_SECRET);
-        Self { http, store, clock: ManualClock::at(NOW), key }
+        Self {
+            http,
+            store,
+            clock: ManualClock::at(NOW),
+            key,
+        }
     }
 
     pub fn settings(&self, extra: &[(&str, &str)]) -> Settings {
@@ -59,7 +69,10 @@ impl World {
         ];
         vars.extend_from_slice(extra);
         Settings::from_lookup(|name| {
-            vars.iter().rev().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+            vars.iter()
+                .rev()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
         })
         .expect("test settings")
     }
@@ -76,7 +89,8 @@ impl World {
     pub fn google_issues(&self, claims: &Value) -> String {
         let token = self.id_token(claims);
         let body = json!({"access_token": "ya29.x", "expires_in": 3599, "token_type": "Bearer", "id_token": token});
-        self.http.answer(GOOGLE_TOKEN_URL, 200, body.to_string(), None);
+        self.http
+            .answer(GOOGLE_TOKEN_URL, 200, body.to_string(), None);
         token
     }
 

@@ -21,25 +21,42 @@ fn authorizer(world: &World) -> TestAuthorizer {
 
 fn assert_invalid_token(response: &Response<Body>) {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(response.headers()[WWW_AUTHENTICATE], "Bearer error=\"invalid_token\"");
+    assert_eq!(
+        response.headers()[WWW_AUTHENTICATE],
+        "Bearer error=\"invalid_token\""
+    );
 }
 
 #[tokio::test]
 async fn userinfo_returns_only_verified_claims() {
     let world = World::new();
     let token = world.id_token(&world.claims("alice@example.com", Some("example.com")));
-    let response = authorizer(&world).handle(get("/userinfo", Some(&token))).await;
+    let response = authorizer(&world)
+        .handle(get("/userinfo", Some(&token)))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let body = body_json(&response);
     let mut keys: Vec<_> = body.as_object().unwrap().keys().cloned().collect();
     keys.sort();
     assert_eq!(
         keys,
-        ["email", "email_verified", "family_name", "given_name", "hd", "name", "picture", "sub"]
+        [
+            "email",
+            "email_verified",
+            "family_name",
+            "given_name",
+            "hd",
+            "name",
+            "picture",
+            "sub"
+        ]
     );
     assert_eq!(body["email"], "alice@example.com");
     assert_eq!(body["email_verified"], true);
-    assert!(body.to_string().len() < 2048, "far below ALB's 11 KB claims limit");
+    assert!(
+        body.to_string().len() < 2048,
+        "far below ALB's 11 KB claims limit"
+    );
 }
 
 #[tokio::test]
@@ -50,7 +67,10 @@ async fn userinfo_answers_post_too() {
     *request.method_mut() = http::Method::POST;
     let response = authorizer(&world).handle(request).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(body_json(&response).get("hd").is_none(), "no hd for accounts without one");
+    assert!(
+        body_json(&response).get("hd").is_none(),
+        "no hd for accounts without one"
+    );
 }
 
 #[tokio::test]
@@ -60,7 +80,9 @@ async fn userinfo_without_or_with_garbage_bearer_is_401() {
     assert_invalid_token(&auth.handle(get("/userinfo", None)).await);
     assert_invalid_token(&auth.handle(get("/userinfo", Some("not-a-jwt"))).await);
     let mut basic = get("/userinfo", None);
-    basic.headers_mut().insert("authorization", "Basic Zm9vOmJhcg==".parse().unwrap());
+    basic
+        .headers_mut()
+        .insert("authorization", "Basic Zm9vOmJhcg==".parse().unwrap());
     assert_invalid_token(&auth.handle(basic).await);
 }
 
@@ -70,7 +92,11 @@ async fn userinfo_rejects_expired_token() {
     let mut claims = world.claims("alice@example.com", Some("example.com"));
     claims["exp"] = json!(NOW - 3600);
     let token = world.id_token(&claims);
-    assert_invalid_token(&authorizer(&world).handle(get("/userinfo", Some(&token))).await);
+    assert_invalid_token(
+        &authorizer(&world)
+            .handle(get("/userinfo", Some(&token)))
+            .await,
+    );
 }
 
 #[tokio::test]
@@ -78,14 +104,22 @@ async fn userinfo_rejects_token_signed_by_another_key() {
     let world = World::new();
     let attacker = testkit::TestKey::generate("google-key-1");
     let token = attacker.id_token(&world.claims("alice@example.com", Some("example.com")));
-    assert_invalid_token(&authorizer(&world).handle(get("/userinfo", Some(&token))).await);
+    assert_invalid_token(
+        &authorizer(&world)
+            .handle(get("/userinfo", Some(&token)))
+            .await,
+    );
 }
 
 #[tokio::test]
 async fn userinfo_reapplies_the_policy() {
     let world = World::new();
     let auth = authorizer(&world);
-    for (email, hd) in [("bob@gmail.com", None), ("mallory@example.com", None), ("eve@other.com", Some("other.com"))] {
+    for (email, hd) in [
+        ("bob@gmail.com", None),
+        ("mallory@example.com", None),
+        ("eve@other.com", Some("other.com")),
+    ] {
         let token = world.id_token(&world.claims(email, hd));
         assert_invalid_token(&auth.handle(get("/userinfo", Some(&token))).await);
     }
@@ -100,14 +134,21 @@ async fn userinfo_with_jwks_down_at_cold_start_is_503() {
     let world = World::new();
     world.http.answer(GOOGLE_JWKS_URL, 500, "", None);
     let token = world.id_token(&world.claims("alice@example.com", Some("example.com")));
-    let response = authorizer(&world).handle(get("/userinfo", Some(&token))).await;
+    let response = authorizer(&world)
+        .handle(get("/userinfo", Some(&token)))
+        .await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]
 async fn logout_works_even_when_ssm_is_down() {
     let world = World::new();
-    world.store.set("/streamlit/oauth", Err(ParameterError::AccessDenied { name: "/streamlit/oauth".into() }));
+    world.store.set(
+        "/streamlit/oauth",
+        Err(ParameterError::AccessDenied {
+            name: "/streamlit/oauth".into(),
+        }),
+    );
     let auth = Authorizer::new(
         Ok(world.settings(&[("GATE_SESSION_COOKIE", "MyAppSession")])),
         world.store.clone(),
@@ -150,11 +191,20 @@ async fn signed_out_page_and_unknown_paths() {
     let auth = authorizer(&world);
     let page = auth.handle(get("/_auth/signed-out", None)).await;
     assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(auth.handle(get("/_auth/anything", None)).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(auth.handle(get("/", None)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        auth.handle(get("/_auth/anything", None)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        auth.handle(get("/", None)).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let mut post_logout = get("/_auth/logout", None);
     *post_logout.method_mut() = http::Method::DELETE;
-    assert_eq!(auth.handle(post_logout).await.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        auth.handle(post_logout).await.status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
 }
 
 #[tokio::test]
@@ -162,11 +212,17 @@ async fn garbage_bearer_flood_costs_no_io() {
     let world = World::new();
     let auth = authorizer(&world);
     for n in 0..200 {
-        let response = auth.handle(get("/userinfo", Some(&format!("garbage.{n}.token")))).await;
+        let response = auth
+            .handle(get("/userinfo", Some(&format!("garbage.{n}.token"))))
+            .await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
     assert_eq!(world.store.reads(), 0, "client id from env: no SSM at all");
-    assert_eq!(world.http.calls(GOOGLE_JWKS_URL), 0, "malformed tokens never reach the JWKS");
+    assert_eq!(
+        world.http.calls(GOOGLE_JWKS_URL),
+        0,
+        "malformed tokens never reach the JWKS"
+    );
 }
 
 #[tokio::test]

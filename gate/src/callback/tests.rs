@@ -25,7 +25,13 @@ fn callback_with(world: &World, extra: &[(&str, &str)]) -> TestCallback {
 async fn error_of(callback: &TestCallback, request: Request) -> (StatusCode, String) {
     let response = callback.handle(request).await;
     let status = response.status();
-    (status, body_json(&response)["error"].as_str().unwrap_or_default().to_owned())
+    (
+        status,
+        body_json(&response)["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -40,9 +46,15 @@ async fn allow_workspace_user_returns_the_id_token_as_access_token() {
     assert_eq!(body["access_token"], token.as_str());
     assert_eq!(body["id_token"], token.as_str());
     assert_eq!(body["token_type"], "Bearer");
-    assert_eq!(body["expires_in"], 3600, "session length, not the ID token's hour");
+    assert_eq!(
+        body["expires_in"], 3600,
+        "session length, not the ID token's hour"
+    );
     let form = world.http.last_form().unwrap();
-    assert!(form.contains(&("client_secret".into(), GOOGLE_SECRET.into())), "Google's secret goes to Google");
+    assert!(
+        form.contains(&("client_secret".into(), GOOGLE_SECRET.into())),
+        "Google's secret goes to Google"
+    );
     assert!(form.contains(&("code".into(), CODE.into())));
 }
 
@@ -71,7 +83,12 @@ async fn reject_wrong_client_secret_basic() {
     let response = callback(&world).handle(request).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(body_json(&response)["error"], "invalid_client");
-    assert!(response.headers()[WWW_AUTHENTICATE].to_str().unwrap().starts_with("Basic"));
+    assert!(
+        response.headers()[WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
     assert_eq!(world.google_token_calls(), 0);
 }
 
@@ -81,7 +98,10 @@ async fn reject_wrong_client_secret_post() {
     let mut form = standard_form();
     form.extend([("client_id", CLIENT_ID), ("client_secret", "wrong")]);
     let (status, error) = error_of(&callback(&world), token_request(&form, None)).await;
-    assert_eq!((status, error.as_str()), (StatusCode::UNAUTHORIZED, "invalid_client"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::UNAUTHORIZED, "invalid_client")
+    );
 }
 
 #[tokio::test]
@@ -89,7 +109,10 @@ async fn reject_missing_client_secret_both_styles() {
     let world = World::new();
     let cb = callback(&world);
     let (status, error) = error_of(&cb, token_request(&standard_form(), None)).await;
-    assert_eq!((status, error.as_str()), (StatusCode::UNAUTHORIZED, "invalid_client"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::UNAUTHORIZED, "invalid_client")
+    );
     let mut form = standard_form();
     form.push(("client_id", CLIENT_ID));
     let (status, _) = error_of(&cb, token_request(&form, None)).await;
@@ -103,7 +126,10 @@ async fn reject_wrong_client_id() {
     let world = World::new();
     let request = token_request(&standard_form(), Some(("someone-else", GATE_SECRET)));
     let (status, error) = error_of(&callback(&world), request).await;
-    assert_eq!((status, error.as_str()), (StatusCode::UNAUTHORIZED, "invalid_client"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::UNAUTHORIZED, "invalid_client")
+    );
 }
 
 #[tokio::test]
@@ -120,7 +146,10 @@ async fn reject_refresh_token_grant() {
     let form = [("grant_type", "refresh_token"), ("refresh_token", "x")];
     let request = token_request(&form, Some((CLIENT_ID, GATE_SECRET)));
     let (status, error) = error_of(&callback(&world), request).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "unsupported_grant_type"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "unsupported_grant_type")
+    );
 }
 
 #[tokio::test]
@@ -128,11 +157,18 @@ async fn reject_missing_code_or_grant_type() {
     let world = World::new();
     let cb = callback(&world);
     for form in [
-        vec![("grant_type", "authorization_code"), ("redirect_uri", REDIRECT_URI)],
+        vec![
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", REDIRECT_URI),
+        ],
         vec![("code", CODE), ("redirect_uri", REDIRECT_URI)],
     ] {
-        let (status, error) = error_of(&cb, token_request(&form, Some((CLIENT_ID, GATE_SECRET)))).await;
-        assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_request"));
+        let (status, error) =
+            error_of(&cb, token_request(&form, Some((CLIENT_ID, GATE_SECRET)))).await;
+        assert_eq!(
+            (status, error.as_str()),
+            (StatusCode::BAD_REQUEST, "invalid_request")
+        );
     }
     assert_eq!(world.google_token_calls(), 0);
 }
@@ -147,9 +183,18 @@ async fn reject_redirect_uri_of_another_host_without_calling_google() {
         "https://app.example.com/elsewhere",
         "http://app.example.com/oauth2/idpresponse",
     ] {
-        let form = [("grant_type", "authorization_code"), ("code", CODE), ("redirect_uri", uri)];
-        let (status, error) = error_of(&cb, token_request(&form, Some((CLIENT_ID, GATE_SECRET)))).await;
-        assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_request"), "{uri}");
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", CODE),
+            ("redirect_uri", uri),
+        ];
+        let (status, error) =
+            error_of(&cb, token_request(&form, Some((CLIENT_ID, GATE_SECRET)))).await;
+        assert_eq!(
+            (status, error.as_str()),
+            (StatusCode::BAD_REQUEST, "invalid_request"),
+            "{uri}"
+        );
     }
     assert_eq!(world.google_token_calls(), 0);
 }
@@ -167,17 +212,30 @@ async fn http_loopback_redirect_needs_the_dev_switch() {
     let off = callback_with(&world, &hosts);
     let (status, _) = error_of(&off, token_request(&form, Some((CLIENT_ID, GATE_SECRET)))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "off by default");
-    let on = callback_with(&world, &[hosts[0], ("GATE_DEV_ALLOW_HTTP_LOOPBACK", "true")]);
-    let response = on.handle(token_request(&form, Some((CLIENT_ID, GATE_SECRET)))).await;
+    let on = callback_with(
+        &world,
+        &[hosts[0], ("GATE_DEV_ALLOW_HTTP_LOOPBACK", "true")],
+    );
+    let response = on
+        .handle(token_request(&form, Some((CLIENT_ID, GATE_SECRET))))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn replayed_or_foreign_code_is_invalid_grant() {
     let world = World::new();
-    world.http.answer(GOOGLE_TOKEN_URL_FOR_TESTS, 400, r#"{"error":"invalid_grant"}"#, None);
+    world.http.answer(
+        GOOGLE_TOKEN_URL_FOR_TESTS,
+        400,
+        r#"{"error":"invalid_grant"}"#,
+        None,
+    );
     let (status, error) = error_of(&callback(&world), alb_token_request()).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
 }
 
 const GOOGLE_TOKEN_URL_FOR_TESTS: &str = crate::settings::GOOGLE_TOKEN_URL;
@@ -187,7 +245,10 @@ async fn deny_consumer_account_with_access_denied() {
     let world = World::new();
     world.google_issues(&world.claims("bob@gmail.com", None));
     let (status, error) = error_of(&callback(&world), alb_token_request()).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "access_denied"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "access_denied")
+    );
 }
 
 #[tokio::test]
@@ -195,7 +256,10 @@ async fn deny_company_email_without_hd() {
     let world = World::new();
     world.google_issues(&world.claims("mallory@example.com", None));
     let (status, error) = error_of(&callback(&world), alb_token_request()).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "access_denied"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "access_denied")
+    );
 }
 
 #[tokio::test]
@@ -206,7 +270,11 @@ async fn deny_unverified_email() {
         claims["email_verified"] = verified.clone();
         world.google_issues(&claims);
         let (status, error) = error_of(&callback(&world), alb_token_request()).await;
-        assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "access_denied"), "{verified}");
+        assert_eq!(
+            (status, error.as_str()),
+            (StatusCode::BAD_REQUEST, "access_denied"),
+            "{verified}"
+        );
     }
 }
 
@@ -218,19 +286,37 @@ async fn id_token_for_another_client_is_refused() {
     claims["azp"] = json!("other-app.apps.googleusercontent.com");
     world.google_issues(&claims);
     let (status, error) = error_of(&callback(&world), alb_token_request()).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
 }
 
 #[tokio::test]
 async fn google_down_slow_or_garbage_is_503() {
     let world = World::new();
     let cb = callback(&world);
-    for (status, body) in [(500, ""), (503, ""), (429, ""), (200, "<html>"), (200, "{}")] {
-        world.http.answer(GOOGLE_TOKEN_URL_FOR_TESTS, status, body, None);
+    for (status, body) in [
+        (500, ""),
+        (503, ""),
+        (429, ""),
+        (200, "<html>"),
+        (200, "{}"),
+    ] {
+        world
+            .http
+            .answer(GOOGLE_TOKEN_URL_FOR_TESTS, status, body, None);
         let (got, error) = error_of(&cb, alb_token_request()).await;
-        assert_eq!((got, error.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"), "{status} {body}");
+        assert_eq!(
+            (got, error.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+            "{status} {body}"
+        );
     }
-    world.http.fail(GOOGLE_TOKEN_URL_FOR_TESTS, crate::http_client::HttpError::Timeout(GOOGLE_TIMEOUT));
+    world.http.fail(
+        GOOGLE_TOKEN_URL_FOR_TESTS,
+        crate::http_client::HttpError::Timeout(GOOGLE_TIMEOUT),
+    );
     let (got, _) = error_of(&cb, alb_token_request()).await;
     assert_eq!(got, StatusCode::SERVICE_UNAVAILABLE);
 }
@@ -239,7 +325,9 @@ async fn google_down_slow_or_garbage_is_503() {
 async fn jwks_down_at_cold_start_is_503_not_an_allow() {
     let world = World::new();
     world.google_issues(&world.claims("alice@example.com", Some("example.com")));
-    world.http.answer(crate::settings::GOOGLE_JWKS_URL, 503, "", None);
+    world
+        .http
+        .answer(crate::settings::GOOGLE_JWKS_URL, 503, "", None);
     let (status, _) = error_of(&callback(&world), alb_token_request()).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
@@ -247,19 +335,35 @@ async fn jwks_down_at_cold_start_is_503_not_an_allow() {
 #[tokio::test]
 async fn google_rejecting_our_client_is_a_server_error() {
     let world = World::new();
-    world.http.answer(GOOGLE_TOKEN_URL_FOR_TESTS, 401, r#"{"error":"invalid_client"}"#, None);
+    world.http.answer(
+        GOOGLE_TOKEN_URL_FOR_TESTS,
+        401,
+        r#"{"error":"invalid_client"}"#,
+        None,
+    );
     let (status, error) = error_of(&callback(&world), alb_token_request()).await;
-    assert_eq!((status, error.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "server_error"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn ssm_down_fails_closed_then_recovers_without_restart() {
     let world = World::new();
-    world.store.set(SECRET_PARAM, Err(ParameterError::Throttled { name: SECRET_PARAM.into() }));
+    world.store.set(
+        SECRET_PARAM,
+        Err(ParameterError::Throttled {
+            name: SECRET_PARAM.into(),
+        }),
+    );
     world.google_issues(&world.claims("alice@example.com", Some("example.com")));
     let cb = callback(&world);
     let (status, error) = error_of(&cb, alb_token_request()).await;
-    assert_eq!((status, error.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+    );
     assert_eq!(world.google_token_calls(), 0);
     world.store.set(SECRET_PARAM, Ok(GATE_SECRET.into()));
     tokio::time::advance(crate::loader::DEFAULT_RETRY_AFTER).await;
@@ -270,11 +374,15 @@ async fn ssm_down_fails_closed_then_recovers_without_restart() {
 #[tokio::test]
 async fn invalid_configuration_fails_closed_with_503() {
     let world = World::new();
-    world.store.set("/streamlit/oauth", Ok("{\"web\": {}}".into()));
+    world
+        .store
+        .set("/streamlit/oauth", Ok("{\"web\": {}}".into()));
     let (status, _) = error_of(&callback(&world), alb_token_request()).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     let broken_env = Callback::new(
-        Settings::from_lookup(|name| (name == "GATE_SESSION_SECONDS").then(|| "forever".to_owned())),
+        Settings::from_lookup(|name| {
+            (name == "GATE_SESSION_SECONDS").then(|| "forever".to_owned())
+        }),
         world.store.clone(),
         world.http.clone(),
         world.clock.clone(),
@@ -288,12 +396,20 @@ async fn flood_of_unauthenticated_requests_costs_no_io() {
     let world = World::new();
     let cb = callback(&world);
     for _ in 0..200 {
-        let (status, _) = error_of(&cb, token_request(&standard_form(), Some((CLIENT_ID, "guess")))).await;
+        let (status, _) = error_of(
+            &cb,
+            token_request(&standard_form(), Some((CLIENT_ID, "guess"))),
+        )
+        .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let (status, _) = error_of(&cb, token_request(&standard_form(), None)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(world.store.reads(), 2, "SSM read once (Google JSON + gate secret)");
+    assert_eq!(
+        world.store.reads(),
+        2,
+        "SSM read once (Google JSON + gate secret)"
+    );
     assert_eq!(world.google_token_calls(), 0);
     assert_eq!(world.http.calls(crate::settings::GOOGLE_JWKS_URL), 0);
 }
@@ -305,7 +421,10 @@ async fn oversized_and_malformed_bodies_are_400() {
     let huge = "a".repeat(100_000);
     let request = token_request(&[("code", huge.as_str())], Some((CLIENT_ID, GATE_SECRET)));
     let (status, error) = error_of(&cb, request).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
     let request = http::Request::builder()
         .method("POST")
         .uri("/token")
@@ -320,8 +439,14 @@ async fn oversized_and_malformed_bodies_are_400() {
 async fn only_post_token_is_served() {
     let world = World::new();
     let cb = callback(&world);
-    assert_eq!(cb.handle(get("/token", None)).await.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(cb.handle(get("/other", None)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        cb.handle(get("/token", None)).await.status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    assert_eq!(
+        cb.handle(get("/other", None)).await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -355,9 +480,15 @@ async fn every_decision_is_one_audit_line_and_no_secret_is_logged() {
     let world = World::new();
     let cb = callback(&world);
     let allowed = world.google_issues(&world.claims("alice@example.com", Some("example.com")));
-    assert_eq!(cb.handle(alb_token_request()).await.status(), StatusCode::OK);
+    assert_eq!(
+        cb.handle(alb_token_request()).await.status(),
+        StatusCode::OK
+    );
     let denied = world.google_issues(&world.claims("bob@gmail.com", None));
-    assert_eq!(cb.handle(alb_token_request()).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        cb.handle(alb_token_request()).await.status(),
+        StatusCode::BAD_REQUEST
+    );
     let guess = token_request(&standard_form(), Some((CLIENT_ID, "guessed-secret-xyz")));
     assert_eq!(cb.handle(guess).await.status(), StatusCode::UNAUTHORIZED);
 
@@ -374,7 +505,14 @@ async fn every_decision_is_one_audit_line_and_no_secret_is_logged() {
     assert_eq!(audit[2]["reason"], "invalid_client:secret");
 
     let text = logs.text();
-    for secret in [GATE_SECRET, GOOGLE_SECRET, CODE, "guessed-secret-xyz", allowed.as_str(), denied.as_str()] {
+    for secret in [
+        GATE_SECRET,
+        GOOGLE_SECRET,
+        CODE,
+        "guessed-secret-xyz",
+        allowed.as_str(),
+        denied.as_str(),
+    ] {
         assert!(!text.contains(secret), "log leaked {secret:.12}…");
     }
 }

@@ -175,5 +175,9 @@ async fn failing_refresh_of_stale_keys_is_rate_limited() {
     for _ in 0..50 {
         cache.key("k1").await.unwrap();
     }
-    assert_eq!(http.calls(URL), 2, "one failed refresh attempt, stale key served 50 times");
+    assert_eq!(
+        http.calls(URL),
+        2,
+        "one failed refresh attempt, stale key served 50 times"
+    );
 }
