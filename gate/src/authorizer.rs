@@ -5,8 +5,6 @@
 //! again (signature, iss, aud, exp) and the policy re-applied, so a token that did not come
 //! through our token endpoint, or a user removed from the lists, gets nothing.
 
-use std::sync::Arc;
-
 use http::header::AUTHORIZATION;
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -15,13 +13,11 @@ use tokio::time::Instant;
 
 use crate::alb::{LOGOUT_PATH, SIGNED_OUT_PATH, logout, signed_out_page};
 use crate::audit::{self, Outcome, Subject};
-use crate::callback::GOOGLE_TIMEOUT;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{AuthorizerConfig, ConfigError};
+use crate::config::AuthorizerConfig;
+use crate::function::Function;
 use crate::http_client::{HttpClient, HttpError, ReqwestClient};
-use crate::id_token::{Expectations, VerifiedClaims, verify};
-use crate::jwks::JwksCache;
-use crate::loader::Loader;
+use crate::id_token::{VerifiedClaims, verify};
 use crate::parameters::{ParameterStore, SsmStore};
 use crate::response::{invalid_bearer, json, text};
 use crate::settings::{DEFAULT_SESSION_COOKIE, Settings, SettingsError};
@@ -30,69 +26,29 @@ const ENDPOINT: &str = "userinfo";
 /// Display claims longer than this are dropped: the ALB refuses claims + token over 11 KB.
 pub const MAX_DISPLAY_CLAIM_BYTES: usize = 1024;
 
-struct Ready<H: HttpClient, C: Clock> {
-    config: AuthorizerConfig,
-    keys: JwksCache<H, C>,
-    expected: Expectations,
-}
-
 pub struct Authorizer<S, H: HttpClient, C: Clock> {
-    settings: Result<Settings, SettingsError>,
-    store: S,
-    http: H,
-    clock: C,
-    ready: Loader<Ready<H, C>>,
+    function: Function<AuthorizerConfig, S, H, C>,
 }
 
 impl Authorizer<SsmStore, ReqwestClient, SystemClock> {
+    /// Production wiring: env settings, SSM, reqwest, the system clock.
     pub fn from_env() -> Result<Self, HttpError> {
-        Ok(Self::new(
-            Settings::from_env(),
-            SsmStore::default(),
-            ReqwestClient::new(GOOGLE_TIMEOUT)?,
-            SystemClock,
-        ))
+        Ok(Self {
+            function: Function::from_env()?,
+        })
     }
 }
 
 impl<S: ParameterStore, H: HttpClient + Clone, C: Clock + Clone> Authorizer<S, H, C> {
     pub fn new(settings: Result<Settings, SettingsError>, store: S, http: H, clock: C) -> Self {
         Self {
-            settings,
-            store,
-            http,
-            clock,
-            ready: Loader::default(),
+            function: Function::new(settings, store, http, clock),
         }
     }
 
+    /// Loads configuration and Google's keys ahead of the first request.
     pub async fn warm_up(&self) {
-        if let Ok(ready) = self.ready().await
-            && let Err(err) = ready.keys.prefetch().await
-        {
-            tracing::warn!(error = %err, "could not prefetch Google signing keys");
-        }
-    }
-
-    async fn ready(&self) -> Result<Arc<Ready<H, C>>, ConfigError> {
-        self.ready
-            .get(|| async {
-                let settings = self.settings.clone()?;
-                let config = AuthorizerConfig::load(&settings, &self.store).await?;
-                let keys = JwksCache::new(
-                    &config.endpoints.jwks_url,
-                    self.http.clone(),
-                    self.clock.clone(),
-                );
-                let expected =
-                    Expectations::new(&config.endpoints.issuer, config.client_id.clone());
-                Ok(Ready {
-                    config,
-                    keys,
-                    expected,
-                })
-            })
-            .await
+        self.function.warm_up().await;
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
@@ -113,7 +69,8 @@ impl<S: ParameterStore, H: HttpClient + Clone, C: Clock + Clone> Authorizer<S, H
 
     /// Sign-out must work even when SSM or Google are down, so it needs env settings only.
     fn session_cookie(&self) -> &str {
-        self.settings
+        self.function
+            .settings
             .as_ref()
             .map(|settings| settings.session_cookie.as_str())
             .unwrap_or(DEFAULT_SESSION_COOKIE)
@@ -128,14 +85,21 @@ impl<S: ParameterStore, H: HttpClient + Clone, C: Clock + Clone> Authorizer<S, H
         let Some(token) = bearer_token(request) else {
             return deny("invalid_token:missing_bearer", Subject::default());
         };
-        let ready = match self.ready().await {
+        let ready = match self.function.ready().await {
             Ok(ready) => ready,
             Err(err) => {
                 tracing::error!(error = %err, "userinfo failing closed: configuration unavailable");
                 return unavailable("config_unavailable", started);
             }
         };
-        let claims = match verify(token, &ready.keys, &ready.expected, self.clock.now()).await {
+        let claims = match verify(
+            token,
+            &ready.keys,
+            &ready.expected,
+            self.function.clock.now(),
+        )
+        .await
+        {
             Ok(claims) => claims,
             Err(err) if err.is_transient() => {
                 tracing::error!(error = %err, "cannot verify bearer token: signing keys unavailable");

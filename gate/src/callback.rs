@@ -4,9 +4,6 @@
 //! the cached config, then grant type and redirect URI, and only then the call to Google —
 //! so an unauthenticated flood never reaches SSM, Google or the JWKS.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -14,88 +11,44 @@ use tokio::time::Instant;
 
 use crate::audit::{self, Outcome, Subject};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{CallbackConfig, ConfigError};
+use crate::config::CallbackConfig;
+use crate::function::Function;
 use crate::google::{ExchangeError, exchange_code};
 use crate::http_client::{HttpClient, HttpError, ReqwestClient};
-use crate::id_token::{Expectations, verify};
-use crate::jwks::JwksCache;
-use crate::loader::Loader;
+use crate::id_token::verify;
 use crate::parameters::{ParameterStore, SsmStore};
 use crate::policy::Decision;
 use crate::response::{body_bytes, json, oauth_error, text};
 use crate::settings::{Settings, SettingsError};
 use crate::token_request::{self, MAX_CODE_BYTES, TokenRequest, check_redirect_uri};
 
-/// Budget for each call to Google (token endpoint, JWKS); the ALB gives up after ~5 s.
-pub const GOOGLE_TIMEOUT: Duration = Duration::from_secs(4);
+pub use crate::function::GOOGLE_TIMEOUT;
+
 const ENDPOINT: &str = "token";
 
-struct Ready<H: HttpClient, C: Clock> {
-    config: CallbackConfig,
-    keys: JwksCache<H, C>,
-    expected: Expectations,
-}
-
 pub struct Callback<S, H: HttpClient, C: Clock> {
-    settings: Result<Settings, SettingsError>,
-    store: S,
-    http: H,
-    clock: C,
-    ready: Loader<Ready<H, C>>,
+    function: Function<CallbackConfig, S, H, C>,
 }
 
 impl Callback<SsmStore, ReqwestClient, SystemClock> {
     /// Production wiring: env settings, SSM, reqwest, the system clock.
     pub fn from_env() -> Result<Self, HttpError> {
-        Ok(Self::new(
-            Settings::from_env(),
-            SsmStore::default(),
-            ReqwestClient::new(GOOGLE_TIMEOUT)?,
-            SystemClock,
-        ))
+        Ok(Self {
+            function: Function::from_env()?,
+        })
     }
 }
 
 impl<S: ParameterStore, H: HttpClient + Clone, C: Clock + Clone> Callback<S, H, C> {
     pub fn new(settings: Result<Settings, SettingsError>, store: S, http: H, clock: C) -> Self {
         Self {
-            settings,
-            store,
-            http,
-            clock,
-            ready: Loader::default(),
+            function: Function::new(settings, store, http, clock),
         }
     }
 
-    /// Loads configuration and Google's keys ahead of the first request (Lambda init has a
-    /// full CPU). Failures are logged and retried on demand.
+    /// Loads configuration and Google's keys ahead of the first request.
     pub async fn warm_up(&self) {
-        if let Ok(ready) = self.ready().await
-            && let Err(err) = ready.keys.prefetch().await
-        {
-            tracing::warn!(error = %err, "could not prefetch Google signing keys");
-        }
-    }
-
-    async fn ready(&self) -> Result<Arc<Ready<H, C>>, ConfigError> {
-        self.ready
-            .get(|| async {
-                let settings = self.settings.clone()?;
-                let config = CallbackConfig::load(&settings, &self.store).await?;
-                let keys = JwksCache::new(
-                    &config.endpoints.jwks_url,
-                    self.http.clone(),
-                    self.clock.clone(),
-                );
-                let expected =
-                    Expectations::new(&config.endpoints.issuer, config.google.client_id.clone());
-                Ok(Ready {
-                    config,
-                    keys,
-                    expected,
-                })
-            })
-            .await
+        self.function.warm_up().await;
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
@@ -126,7 +79,7 @@ impl<S: ParameterStore, H: HttpClient + Clone, C: Clock + Clone> Callback<S, H, 
                 };
                 Refusal::deny(status, err.oauth_error(), err.reason())
             })?;
-        let ready = self.ready().await.map_err(|err| {
+        let ready = self.function.ready().await.map_err(|err| {
             tracing::error!(error = %err, "token endpoint failing closed: configuration unavailable");
             Refusal::unavailable("config_unavailable")
         })?;
@@ -164,7 +117,7 @@ impl<S: ParameterStore, H: HttpClient + Clone, C: Clock + Clone> Callback<S, H, 
         };
         let redirect_uri = parsed.redirect_uri.as_deref().unwrap_or_default();
         let id_token = exchange_code(
-            &self.http,
+            &self.function.http,
             &config.endpoints.token_url,
             &config.google,
             code,
@@ -172,7 +125,7 @@ impl<S: ParameterStore, H: HttpClient + Clone, C: Clock + Clone> Callback<S, H, 
         )
         .await
         .map_err(|err| exchange_refusal(&err).about(&who))?;
-        let claims = verify(&id_token, &ready.keys, &ready.expected, self.clock.now())
+        let claims = verify(&id_token, &ready.keys, &ready.expected, self.function.clock.now())
             .await
             .map_err(|err| {
                 if err.is_transient() {

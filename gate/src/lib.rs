@@ -25,6 +25,7 @@ pub mod authorizer;
 pub mod callback;
 pub mod clock;
 pub mod config;
+pub mod function;
 pub mod google;
 pub mod http_client;
 pub mod id_token;
