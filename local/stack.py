@@ -408,6 +408,26 @@ class Stack:
 # ---------------------------------------------------------------- demo command
 
 
+def write_manifest(stack: Stack) -> Path:
+    """Where everything listens, for curl by hand (see README). Owner-only: it holds the
+    per-run gate client secret (random, dev-only)."""
+    main = next(iter(stack.albs.values()))
+    manifest = {
+        "gate_url": main.url,
+        "watch_url": stack.watch_url,
+        "google_url": stack.mock_google_url,
+        "moto_url": stack.moto_url,
+        "google_client_id": GOOGLE_CLIENT_ID,
+        "gate_client_secret": stack.gate_client_secret,
+        "redirect_uri": f"{main.url}oauth2/idpresponse",
+    }
+    path = stack.options.log_dir / "stack.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(manifest, handle, indent=2)
+    return path
+
+
 def print_banner(stack: Stack, say: Callable[[str], None] = print) -> None:
     main = next(iter(stack.albs.values()))
     say("")
@@ -417,6 +437,8 @@ def print_banner(stack: Stack, say: Callable[[str], None] = print) -> None:
         say(f"  {email:<{width}}  {outcome:<8} {why}")
     say(f"Sign out: {main.url}_auth/logout")
     say(f"Behind the gate: app {main.app_url} (no gate: no verified identity), ALB public keys {main.public_keys_url}")
+    say(f"Functions (cargo lambda watch) on {stack.watch_url}, mock Google on {stack.mock_google_url}, SSM (moto) on {stack.moto_url}")
+    say(f"Endpoints and the gate client secret for hand-made requests: {rel(write_manifest(stack))}")
     say("Logs:")
     for name, path in stack.log_paths().items():
         say(f"  {name:<14} {rel(path)}")
