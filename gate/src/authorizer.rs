@@ -94,7 +94,7 @@ impl<S: ParameterStore, H: HttpClient + Clone, C: Clock + Clone> Authorizer<S, H
         };
         let claims = match verify(
             token,
-            &ready.keys,
+            ready.keys.as_ref(),
             &ready.expected,
             self.function.clock.now(),
         )

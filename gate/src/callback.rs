@@ -125,7 +125,7 @@ impl<S: ParameterStore, H: HttpClient + Clone, C: Clock + Clone> Callback<S, H, 
         )
         .await
         .map_err(|err| exchange_refusal(&err).about(&who))?;
-        let claims = verify(&id_token, &ready.keys, &ready.expected, self.function.clock.now())
+        let claims = verify(&id_token, ready.keys.as_ref(), &ready.expected, self.function.clock.now())
             .await
             .map_err(|err| {
                 if err.is_transient() {

@@ -101,7 +101,12 @@ impl CallbackConfig {
         store: &impl ParameterStore,
     ) -> Result<Self, ConfigError> {
         let secret_param = settings.require_client_secret_param()?;
-        let google_json = store.get(&settings.google_client_param).await?;
+        // Independent reads: one round trip's worth of cold start instead of three.
+        let (google_json, gate_secret, policy) = tokio::try_join!(
+            async { Ok::<_, ConfigError>(store.get(&settings.google_client_param).await?) },
+            async { Ok::<_, ConfigError>(store.get(secret_param).await?) },
+            load_policy(settings, store),
+        )?;
         let google = GoogleClient::from_json(&google_json, &settings.google_client_param)?;
         if settings
             .google_client_id
@@ -112,8 +117,7 @@ impl CallbackConfig {
                 param: settings.google_client_param.clone(),
             });
         }
-        let gate_secret = Secret::new(store.get(secret_param).await?.trim());
-        let policy = load_policy(settings, store).await?;
+        let gate_secret = Secret::new(gate_secret.trim());
         let mut allowed_hosts = settings.allowed_hosts.clone();
         for host in policy.hosts() {
             allowed_hosts.insert(normalize_host(host, "GATE_POLICY_PARAM")?);

@@ -52,7 +52,7 @@ impl FunctionConfig for AuthorizerConfig {
 /// Configuration that loaded, with the key cache and token expectations built from it.
 pub struct Ready<Cfg, H: HttpClient, C: Clock> {
     pub config: Cfg,
-    pub keys: JwksCache<H, C>,
+    pub keys: Arc<JwksCache<H, C>>,
     pub expected: Expectations,
 }
 
@@ -64,6 +64,8 @@ pub struct Function<Cfg, S, H: HttpClient, C: Clock> {
     store: S,
     pub http: H,
     pub clock: C,
+    /// Built from settings alone, so the JWKS can be fetched while SSM is being read.
+    keys: Option<Arc<JwksCache<H, C>>>,
     ready: Loader<Ready<Cfg, H, C>>,
 }
 
@@ -83,11 +85,19 @@ impl<Cfg: FunctionConfig, S: ParameterStore, H: HttpClient + Clone, C: Clock + C
     Function<Cfg, S, H, C>
 {
     pub fn new(settings: Result<Settings, SettingsError>, store: S, http: H, clock: C) -> Self {
+        let keys = settings.as_ref().ok().map(|settings| {
+            Arc::new(JwksCache::new(
+                &settings.google.jwks_url,
+                http.clone(),
+                clock.clone(),
+            ))
+        });
         Self {
             settings,
             store,
             http,
             clock,
+            keys,
             ready: Loader::default(),
         }
     }
@@ -95,11 +105,15 @@ impl<Cfg: FunctionConfig, S: ParameterStore, H: HttpClient + Clone, C: Clock + C
     /// Loads configuration and Google's keys ahead of the first request (Lambda init has a
     /// full CPU). Failures are logged and retried on demand.
     pub async fn warm_up(&self) {
-        if let Ok(ready) = self.ready().await
-            && let Err(err) = ready.keys.prefetch().await
-        {
-            tracing::warn!(error = %err, "could not prefetch Google signing keys");
-        }
+        let prefetch = async {
+            if let Some(keys) = &self.keys
+                && let Err(err) = keys.prefetch().await
+            {
+                tracing::warn!(error = %err, "could not prefetch Google signing keys");
+            }
+        };
+        // Google's keys and SSM in parallel: the two network waits of a cold start overlap.
+        let _ = tokio::join!(self.ready(), prefetch);
     }
 
     pub async fn ready(&self) -> Result<Arc<Ready<Cfg, H, C>>, ConfigError> {
@@ -107,10 +121,15 @@ impl<Cfg: FunctionConfig, S: ParameterStore, H: HttpClient + Clone, C: Clock + C
             .get(|| async {
                 let settings = self.settings.clone()?;
                 let config = Cfg::load(&settings, &self.store).await?;
-                let endpoints = config.endpoints();
+                // Present whenever settings parsed, which the line above just required.
                 let keys =
-                    JwksCache::new(&endpoints.jwks_url, self.http.clone(), self.clock.clone());
-                let expected = Expectations::new(&endpoints.issuer, config.client_id().clone());
+                    self.keys
+                        .clone()
+                        .ok_or(ConfigError::Settings(SettingsError::Missing {
+                            name: "GATE_GOOGLE_JWKS_URL",
+                        }))?;
+                let expected =
+                    Expectations::new(&config.endpoints().issuer, config.client_id().clone());
                 Ok(Ready {
                     config,
                     keys,
