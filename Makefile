@@ -43,6 +43,7 @@ lint: ## rustfmt, clippy (deny warnings), Terraform fmt/schema/checkov, workflow
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	bash infra/scripts/check.sh lint
+	bash scripts/cargo-deny.sh licenses bans sources
 
 fmt: ## format the Rust code
 	cargo fmt --all
@@ -61,6 +62,19 @@ demo: venv ## the whole stack locally; prints "Gate ready: http://127.0.0.1:<DEM
 streamlit-local: venv ## the demo app alone, no gate (LOCAL_STREAMLIT=1), for UI work
 	LOCAL_STREAMLIT=1 $(VENV)/bin/streamlit run local/streamlit/Home.py --server.headless true \
 	  --server.address 127.0.0.1 --server.port $${STREAMLIT_PORT:-8501} --browser.gatherUsageStats false
+
+bench: venv package ## benchmarks vs a Python reference: writes bench/results.md and bench/results.json (minutes)
+	$(PY) bench/run.py
+
+fuzz: ## fuzz every cargo-fuzz target for FUZZ_SECONDS each (default 60); prints executions and crashes
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} bash scripts/fuzz.sh
+
+.PHONY: deny load
+deny: ## cargo deny check licenses bans sources (installs cargo-deny once; advisories need the RustSec DB)
+	bash scripts/cargo-deny.sh licenses bans sources
+
+load: venv ## 500 sign-ins by distinct users, 50 at a time, through the local stack (LOAD_USERS, LOAD_CONCURRENCY)
+	$(LAMBDA_PATH) $(PY) local/load/run.py --users $${LOAD_USERS:-500} --concurrency $${LOAD_CONCURRENCY:-50}
 
 clean: ## remove build output and local caches
 	cargo clean
