@@ -64,7 +64,8 @@ impl<T> Loader<T> {
                 Ok(value)
             }
             Err(error) => {
-                tracing::error!(error = %error, "configuration could not be loaded; failing closed");
+                // The handler that needed the configuration logs the ERROR line for the request.
+                tracing::warn!(error = %error, "configuration could not be loaded; failing closed");
                 *last_failure = Some((Instant::now(), error.clone()));
                 Err(error)
             }
