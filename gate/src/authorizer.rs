@@ -70,9 +70,9 @@ impl<S: ParameterStore, H: HttpClient + Clone, C: Clock + Clone> Authorizer<S, H
     /// Sign-out must work even when SSM or Google are down, so it needs env settings only.
     fn session_cookie(&self) -> &str {
         self.function
-            .settings
+            .setup
             .as_ref()
-            .map(|settings| settings.session_cookie.as_str())
+            .map(|setup| setup.settings.session_cookie.as_str())
             .unwrap_or(DEFAULT_SESSION_COOKIE)
     }
 

@@ -59,13 +59,18 @@ pub struct Ready<Cfg, H: HttpClient, C: Clock> {
 /// Budget for each call to Google (token endpoint, JWKS); the ALB gives up after ~5 s.
 pub const GOOGLE_TIMEOUT: Duration = Duration::from_secs(4);
 
+/// What the environment alone determines: the settings, and the key cache built from them so
+/// the JWKS can be fetched while SSM is being read.
+pub struct Setup<H: HttpClient, C: Clock> {
+    pub settings: Settings,
+    keys: Arc<JwksCache<H, C>>,
+}
+
 pub struct Function<Cfg, S, H: HttpClient, C: Clock> {
-    pub settings: Result<Settings, SettingsError>,
+    pub setup: Result<Setup<H, C>, SettingsError>,
     store: S,
     pub http: H,
     pub clock: C,
-    /// Built from settings alone, so the JWKS can be fetched while SSM is being read.
-    keys: Option<Arc<JwksCache<H, C>>>,
     ready: Loader<Ready<Cfg, H, C>>,
 }
 
@@ -85,19 +90,19 @@ impl<Cfg: FunctionConfig, S: ParameterStore, H: HttpClient + Clone, C: Clock + C
     Function<Cfg, S, H, C>
 {
     pub fn new(settings: Result<Settings, SettingsError>, store: S, http: H, clock: C) -> Self {
-        let keys = settings.as_ref().ok().map(|settings| {
-            Arc::new(JwksCache::new(
+        let setup = settings.map(|settings| Setup {
+            keys: Arc::new(JwksCache::new(
                 &settings.google.jwks_url,
                 http.clone(),
                 clock.clone(),
-            ))
+            )),
+            settings,
         });
         Self {
-            settings,
+            setup,
             store,
             http,
             clock,
-            keys,
             ready: Loader::default(),
         }
     }
@@ -106,8 +111,8 @@ impl<Cfg: FunctionConfig, S: ParameterStore, H: HttpClient + Clone, C: Clock + C
     /// full CPU). Failures are logged and retried on demand.
     pub async fn warm_up(&self) {
         let prefetch = async {
-            if let Some(keys) = &self.keys
-                && let Err(err) = keys.prefetch().await
+            if let Ok(setup) = &self.setup
+                && let Err(err) = setup.keys.prefetch().await
             {
                 tracing::warn!(error = %err, "could not prefetch Google signing keys");
             }
@@ -119,15 +124,9 @@ impl<Cfg: FunctionConfig, S: ParameterStore, H: HttpClient + Clone, C: Clock + C
     pub async fn ready(&self) -> Result<Arc<Ready<Cfg, H, C>>, ConfigError> {
         self.ready
             .get(|| async {
-                let settings = self.settings.clone()?;
-                let config = Cfg::load(&settings, &self.store).await?;
-                // Present whenever settings parsed, which the line above just required.
-                let keys =
-                    self.keys
-                        .clone()
-                        .ok_or(ConfigError::Settings(SettingsError::Missing {
-                            name: "GATE_GOOGLE_JWKS_URL",
-                        }))?;
+                let setup = self.setup.as_ref().map_err(Clone::clone)?;
+                let config = Cfg::load(&setup.settings, &self.store).await?;
+                let keys = setup.keys.clone();
                 let expected =
                     Expectations::new(&config.endpoints().issuer, config.client_id().clone());
                 Ok(Ready {

@@ -64,7 +64,6 @@ pub struct JwksCache<H, C> {
     url: String,
     http: H,
     clock: C,
-    refetch_interval: u64,
     keys: RwLock<KeySet>,
     fetches: Mutex<FetchLog>,
 }
@@ -75,15 +74,9 @@ impl<H: HttpClient, C: Clock> JwksCache<H, C> {
             url: url.into(),
             http,
             clock,
-            refetch_interval: DEFAULT_REFETCH_INTERVAL_SECONDS,
             keys: RwLock::new(KeySet::default()),
             fetches: Mutex::new(FetchLog::default()),
         }
-    }
-
-    pub fn with_refetch_interval(mut self, seconds: u64) -> Self {
-        self.refetch_interval = seconds;
-        self
     }
 
     /// Fetches the keys now unless they are fresh (used to warm up during Lambda init).
@@ -116,8 +109,9 @@ impl<H: HttpClient, C: Clock> JwksCache<H, C> {
     async fn refresh(&self, trigger: Trigger) {
         let mut log = self.fetches.lock().await;
         let now = self.clock.now();
-        let recent =
-            |at: Option<u64>| at.is_some_and(|at| now < at.saturating_add(self.refetch_interval));
+        let recent = |at: Option<u64>| {
+            at.is_some_and(|at| now < at.saturating_add(DEFAULT_REFETCH_INTERVAL_SECONDS))
+        };
         let limited = match trigger {
             Trigger::Stale => recent(log.last_attempt),
             Trigger::UnknownKid => recent(log.last_unknown_kid_refetch),

@@ -149,7 +149,7 @@ thread_local! {
 pub struct LogCapture;
 
 impl LogCapture {
-    pub fn start() -> (Self, ()) {
+    pub fn start() -> Self {
         static INSTALL: Once = Once::new();
         INSTALL.call_once(|| {
             let subscriber = tracing_subscriber::fmt()
@@ -161,7 +161,7 @@ impl LogCapture {
             let _ = tracing::subscriber::set_global_default(subscriber);
         });
         CAPTURED.with(|buffer| buffer.borrow_mut().clear());
-        (LogCapture, ())
+        LogCapture
     }
 
     pub fn text(&self) -> String {

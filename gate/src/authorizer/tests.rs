@@ -227,7 +227,7 @@ async fn garbage_bearer_flood_costs_no_io() {
 
 #[tokio::test]
 async fn userinfo_logs_no_token() {
-    let (logs, _guard) = LogCapture::start();
+    let logs = LogCapture::start();
     let world = World::new();
     let token = world.id_token(&world.claims("alice@example.com", Some("example.com")));
     let denied = world.id_token(&world.claims("bob@gmail.com", None));

@@ -476,7 +476,7 @@ async fn alb_event_with_base64_body_and_multi_value_headers() {
 
 #[tokio::test]
 async fn every_decision_is_one_audit_line_and_no_secret_is_logged() {
-    let (logs, _guard) = LogCapture::start();
+    let logs = LogCapture::start();
     let world = World::new();
     let cb = callback(&world);
     let allowed = world.google_issues(&world.claims("alice@example.com", Some("example.com")));
